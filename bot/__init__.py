@@ -1,0 +1,1 @@
+"""Talkturo for Slack."""

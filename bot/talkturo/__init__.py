@@ -1,0 +1,1 @@
+"""Talkturo REST API: models, errors and the async client."""
