@@ -1,0 +1,39 @@
+"""Events API: uninstall and revoked tokens, each delivery handled once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.response import BoltResponse
+
+from bot.context import Services
+
+log = logging.getLogger("bot.events")
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    async def once_per_event(
+        body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        # Slack redelivers an event it thinks failed (X-Slack-Retry-Num); the first delivery wins.
+        event_id = body.get("event_id")
+        if body.get("type") == "event_callback" and event_id:
+            team = context.team_id or context.enterprise_id or "-"
+            if not await services.store.claim(team, f"event:{event_id}"):
+                return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
+        await next()
+        return None
+
+    async def forget_workspace(context: AsyncBoltContext) -> None:
+        team = context.team_id or context.enterprise_id
+        if team:
+            removed = await services.store.delete_workspace(team)
+            log.info("workspace %s uninstalled: %d keys removed", team, removed)
+
+    app.middleware(once_per_event)
+    app.event("app_uninstalled")(forget_workspace)
+    app.event("tokens_revoked")(forget_workspace)

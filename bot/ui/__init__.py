@@ -1,0 +1,1 @@
+"""Pure Block Kit builders: data in, dict out. No I/O here."""
