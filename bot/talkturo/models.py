@@ -39,7 +39,9 @@ ASSISTANT_KEY: Final = "assistant"
 NUMBERS_KEY: Final = "numbers"
 ERROR_KEYS: Final = ("error", "message")
 
-_RECORD = ConfigDict(extra="allow", populate_by_name=True, protected_namespaces=())
+# Records come from the wire only: by alias, so an unknown key equal to one of our attribute names
+# (e.g. "template") stays an extra key and survives a round trip unchanged.
+_RECORD = ConfigDict(extra="allow", protected_namespaces=())
 
 
 class AssistantFields(BaseModel):
