@@ -17,6 +17,12 @@ def _check_serving(settings: Settings) -> None:
     from bot.app import cipher_for
 
     require(settings, "slack_signing_secret")
+    if bool(settings.slack_client_id) != bool(settings.slack_client_secret):
+        # Half an OAuth setup would otherwise fall back to SLACK_BOT_TOKEN without a word.
+        require(settings, "slack_client_id", "slack_client_secret")
+    if settings.oauth_enabled and settings.slack_bot_token:
+        log.warning("SLACK_BOT_TOKEN is ignored: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET select OAuth mode")
+    # OAuth mode keeps each workspace's bot token in Redis (encrypted, so BOT_ENCRYPTION_KEY stays needed).
     if not (settings.slack_bot_token or settings.oauth_enabled):
         raise SettingsError(
             "Missing setting: SLACK_BOT_TOKEN (one workspace), or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import aiohttp
@@ -68,6 +71,17 @@ def slack_client(services: Services, token: str | None = None) -> AsyncWebClient
     )
 
 
+@contextmanager
+def _hidden_from_bolt(*names: str) -> Iterator[None]:
+    """AsyncApp switches to its file-based OAuth by itself when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET
+    are in the environment (even empty); whether OAuth runs is Settings' decision, passed as options."""
+    saved = {name: os.environ.pop(name) for name in names if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
 def build_app(services: Services, **bolt_options: Any) -> AsyncApp:
     """`bolt_options` chooses how Bolt authorizes: a bot token, or an installation store with OAuth."""
     settings = services.settings
@@ -84,6 +98,7 @@ def build_app(services: Services, **bolt_options: Any) -> AsyncApp:
         else "",
         "logger": logging.getLogger("bot.bolt"),
     }
-    app = AsyncApp(**{**options, **bolt_options})
+    with _hidden_from_bolt("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        app = AsyncApp(**{**options, **bolt_options})
     listeners.register(app, services)
     return app

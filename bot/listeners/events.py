@@ -28,11 +28,21 @@ def register(app: AsyncApp, services: Services) -> None:
         await next()
         return None
 
+    installations = app.installation_store  # the Redis store in OAuth mode; None with one bot token
+
     async def forget_workspace(context: AsyncBoltContext) -> None:
         team = context.team_id or context.enterprise_id
-        if team:
-            removed = await services.store.delete_workspace(team)
-            log.info("workspace %s uninstalled: %d keys removed", team, removed)
+        if installations is not None:
+            # Through the store, so its in-process cache forgets the installation at once too.
+            await installations.async_delete_all(
+                enterprise_id=context.enterprise_id,
+                team_id=None if context.is_enterprise_install else context.team_id,
+            )
+        # An org-wide install ends for the whole org: what is kept under the enterprise goes as well.
+        org = context.enterprise_id if context.is_enterprise_install else None
+        for owner in dict.fromkeys(o for o in (team, org) if o):
+            removed = await services.store.delete_workspace(owner)
+            log.info("workspace %s uninstalled: %d keys removed", owner, removed)
 
     app.middleware(once_per_event)
     app.event("app_uninstalled")(forget_workspace)
