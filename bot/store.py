@@ -15,6 +15,9 @@ from typing import Any, Literal, TypeVar
 
 import redis.asyncio as redis
 from pydantic import SecretStr
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from bot.crypto import TokenCipher
@@ -150,6 +153,10 @@ class Store:
             socket_connect_timeout=1,
             socket_timeout=2,
             health_check_interval=30,
+            # A pool given to redis.Redis brings its own retry policy, and the default is none: after a
+            # Redis restart each pooled connection would fail one command. Reconnect and resend once on a
+            # connection the server closed (it never saw the command); never on a timeout, where it may have.
+            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
         )
         return cls(redis.Redis(connection_pool=pool), cipher)
 
@@ -307,7 +314,12 @@ class Store:
         async def wipe() -> int:
             deleted = 0
             pattern = _key(team_id, "*").replace("{", "\\{").replace("}", "\\}")
+            # Exactly-once claims stay (they hold no data and expire): wiping the claim of the uninstall
+            # event itself would let Slack's redelivery of that event wipe the workspace a second time.
+            claims = _key(team_id, "once", "").encode()
             async for key in self._redis.scan_iter(match=pattern, count=500):
+                if key.startswith(claims):
+                    continue
                 deleted += int(await self._redis.delete(key))
             return deleted
 

@@ -15,7 +15,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.context import Services
 
@@ -41,7 +41,7 @@ def bolt_request(raw: str, query: str, headers: dict[str, str | Sequence[str]]) 
 def create_web_app(
     startup: Callable[[], Awaitable[tuple[AsyncApp, Services]]],
     shutdown: Callable[[Services], Awaitable[None]],
-    extra_routes: list[Route] | None = None,
+    extra_routes: Sequence[BaseRoute] | None = None,
 ) -> Starlette:
     """`startup` runs inside the server's event loop, where the sessions and pools must be made."""
     state: dict[str, Any] = {}
@@ -59,7 +59,15 @@ def create_web_app(
         raw = (await request.body()).decode("utf-8", errors="replace")
         headers: dict[str, str | Sequence[str]] = dict(request.headers.items())
         bolt: AsyncApp = state["bolt"]
-        result = await bolt.async_dispatch(bolt_request(raw, request.url.query, headers))
+        try:
+            # Bolt parses the body before it checks the signature, and reads the timestamp with int():
+            # broken JSON, a JSON array or a timestamp like "yesterday" would be a 500 with a traceback.
+            # Slack never sends those, so they are refused as an unsigned request is.
+            int(request.headers.get("x-slack-request-timestamp") or 0)
+            incoming = bolt_request(raw, request.url.query, headers)
+        except (ValueError, TypeError, AttributeError):
+            return JSONResponse({"error": "invalid request"}, status_code=401)
+        result = await bolt.async_dispatch(incoming)
         return Response(
             content=result.body,
             status_code=result.status,
@@ -79,7 +87,7 @@ def create_web_app(
             return JSONResponse({"ok": True, "redis": "ok"})
         return JSONResponse({"ok": False, "redis": "unavailable"}, status_code=503)
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route(EVENTS_PATH, events, methods=["POST"]),
         Route("/slack/install", oauth, methods=["GET"]),
         Route("/slack/oauth_redirect", oauth, methods=["GET"]),

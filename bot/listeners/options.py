@@ -12,7 +12,7 @@ from bot.context import Services
 from bot.listeners.request import request_for
 from bot.store import StorageUnavailable
 from bot.talkturo.errors import TalkturoError
-from bot.ui.ids import Action
+from bot.ui.ids import Action, Block
 from bot.usecases import numbers
 from bot.usecases.common import Stop
 
@@ -28,4 +28,9 @@ def register(app: AsyncApp, services: Services) -> None:
             found = []  # an options load can only answer options; the submit reports the failure
         await ack(options=found)
 
-    app.options(Action.SEARCH_NUMBERS)(on_options)
+    async def in_numbers_select(body: dict[str, Any]) -> bool:
+        return body.get("block_id") == Block.ASSIGN_NUMBERS
+
+    # Every input element carries the action_id `input` (see ui.modals.input_block), and Bolt matches
+    # options loads by action_id only: the block tells the number select apart.
+    app.options(Action.INPUT, matchers=[in_numbers_select])(on_options)

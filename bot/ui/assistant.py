@@ -83,8 +83,8 @@ def summary_blocks(assistant: Assistant, numbers: Sequence[KnownNumber]) -> list
 
 
 def summary_text(assistant: Assistant) -> str:
-    """Notification fallback for the summary message."""
-    return f"Assistant {assistant.name or assistant.id} ({assistant.id})"
+    """Notification fallback for the summary message (mrkdwn too: Slack parses it for mentions)."""
+    return f"Assistant {escape(assistant.name or assistant.id)} ({escape(assistant.id)})"
 
 
 def list_blocks(entries: Sequence[RegistryEntry]) -> list[dict[str, Any]]:

@@ -67,6 +67,9 @@ def _element(spec: FieldSpec, current: Any) -> tuple[dict[str, Any], str, str | 
         return text_input(None, multiline=True), label, hint, True
     multiline = spec.kind is Kind.LONG_TEXT
     max_length = NAME_MAX if spec.name == "name" else PLAIN_INPUT_LIMIT
+    if isinstance(current, str) and len(current) > max_length:
+        # A name set in the dashboard may be longer; Slack refuses an initial value over max_length.
+        max_length = PLAIN_INPUT_LIMIT
     initial = current if isinstance(current, str) else None
     return text_input(initial, multiline=multiline, max_length=max_length), label, hint, spec.name != "name"
 

@@ -23,7 +23,6 @@ class Action(StrEnum):
     CONFIRM_UNASSIGN = "talkturo.unassign.confirm"
     CANCEL = "talkturo.cancel"
     INPUT = "input"  # the one element inside each input block
-    SEARCH_NUMBERS = "talkturo.assign.search"  # options load for the external number select
 
 
 class Block(StrEnum):

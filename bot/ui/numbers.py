@@ -8,7 +8,7 @@ from typing import Any
 from bot.talkturo.models import Assistant, PhoneNumber
 from bot.ui.ids import Action, Block, Callback
 from bot.ui.modals import input_block, modal, option
-from bot.ui.text import button, context, escape, section
+from bot.ui.text import button, context, escape, section, shorten
 
 STATIC_SELECT_LIMIT = 100
 
@@ -78,7 +78,11 @@ def unassign_confirm_blocks(assistant: Assistant, count: int) -> list[dict[str, 
     name = escape(assistant.name or assistant.id)
     confirm = {
         "title": {"type": "plain_text", "text": "Remove all numbers?"},
-        "text": {"type": "mrkdwn", "text": f"Calls to these numbers will no longer reach {name}."},
+        # A confirm dialog's text holds 300 characters.
+        "text": {
+            "type": "mrkdwn",
+            "text": shorten(f"Calls to these numbers will no longer reach {name}.", 300),
+        },
         "confirm": {"type": "plain_text", "text": "Remove"},
         "deny": {"type": "plain_text", "text": "Keep them"},
         "style": "danger",

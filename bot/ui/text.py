@@ -20,7 +20,10 @@ def shorten(text: str, limit: int, *, mark: str = "…") -> str:
     if len(text) <= limit:
         return text
     more = f"{mark} ({len(text):,} characters in all)"
-    return text[: max(0, limit - len(more))] + more
+    if len(more) > limit // 2:
+        # Short limits (modal titles, labels): the count would crowd out the text, or overflow the limit.
+        return text[: limit - 1] + "…"
+    return text[: limit - len(more)] + more
 
 
 def show_value(value: Any, *, limit: int = 80) -> str:

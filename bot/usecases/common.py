@@ -79,7 +79,12 @@ async def remember(
     entry = entry_for(assistant, known, numbers)
     if entry != known:
         previous = known.name if known else None
-        await req.services.store.remember(req.team_id, entry, previous_name=previous)
+        try:
+            await req.services.store.remember(req.team_id, entry, previous_name=previous)
+        except StorageUnavailable:
+            # Talkturo holds the change already; the registry only mirrors it (the next show refreshes
+            # it). Failing here would tell the person "nothing was changed" about a change that was made.
+            log.warning("registry not refreshed for %s: storage unavailable", assistant.id)
     return entry
 
 

@@ -14,7 +14,7 @@ from bot.permissions import require_admin
 from bot.store import Connection, now_iso
 from bot.talkturo import errors as tk
 from bot.talkturo.client import Account
-from bot.ui.connection import connect_modal, disconnect_confirm_blocks, status_blocks
+from bot.ui.connection import connect_modal, disconnect_confirm_blocks, not_connected_text, status_blocks
 from bot.ui.errors import explain
 from bot.ui.ids import Block
 from bot.ui.modals import metadata, read_metadata, text_value
@@ -107,7 +107,7 @@ async def ask_disconnect(req: Request) -> None:
     loaded = await req.services.store.load(req.team_id, user_id=req.user_id)
     connection = loaded.workspace.connection
     if connection is None:
-        raise Stop("This workspace isn't connected to Talkturo, so there is nothing to disconnect.")
+        raise Stop(not_connected_text())
     await require_admin(req, loaded)
     await req.private("Disconnect Talkturo?", disconnect_confirm_blocks(connection.slug))
 

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import grammar
 from bot.context import Request
-from bot.fields import BY_NAME
+from bot.fields import BY_NAME, Kind
 from bot.permissions import Refusal, require_change
 from bot.store import StorageUnavailable
 from bot.talkturo import errors as tk
@@ -137,6 +137,17 @@ async def _after_change(
     await req.announce(notice, notify)
 
 
+def _check_choices(changes: Mapping[str, Any]) -> None:
+    """A choice takes a documented value or the one the assistant has (unchanged, so not in `changes`);
+    anything else is most likely a typo, so it never reaches Talkturo. The edit form offers only these."""
+    for name, value in changes.items():
+        spec = BY_NAME[name]
+        if spec.kind is Kind.CHOICE and value not in spec.choices:
+            shown = escape(str(value)).replace("`", "'")
+            choices = ", ".join(spec.choices)
+            raise Stop(f"{spec.label} can't be `{shown}`: choose one of {choices}. Nothing was changed.")
+
+
 async def set_fields(req: Request, cmd: grammar.Set) -> None:
     loaded, account = await connected(req, ref=cmd.assistant, with_user=True)
     await require_change(req, loaded)
@@ -145,5 +156,6 @@ async def set_fields(req: Request, cmd: grammar.Set) -> None:
     changes = changed_fields(current, cmd.changes)
     if not changes:
         raise Stop(f"Nothing to change: *{escape(current.name or current.id)}* already has those values.")
+    _check_choices(changes)
     after = await talkturo.update_assistant(account, current.id, changes)
     await _after_change(req, loaded.entry, current, after, list(changes), loaded.workspace.notify_channel)

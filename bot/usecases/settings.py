@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from slack_sdk.errors import SlackApiError
+
 from bot import grammar
 from bot.context import Request
 from bot.permissions import require_admin
 from bot.store import Permissions
 from bot.ui.notices import Notice
 from bot.ui.text import section
+from bot.usecases.common import Stop, connected
 
 
 async def notify(req: Request, cmd: grammar.Notify) -> None:
-    loaded = await req.services.store.load(req.team_id, user_id=req.user_id)
+    loaded, _ = await connected(req, with_user=True)
     current = loaded.workspace.notify_channel
     if cmd.channel_id is None and not cmd.clear:
         text = f"Every change is also posted to <#{current}>." if current else "No notify channel is set."
@@ -35,7 +38,7 @@ def _describe(rules: Permissions) -> str:
 
 
 async def permissions(req: Request, cmd: grammar.Permissions) -> None:
-    loaded = await req.services.store.load(req.team_id, user_id=req.user_id)
+    loaded, _ = await connected(req, with_user=True)
     if cmd.mode == "show":
         text = _describe(loaded.workspace.permissions) + " Viewing is open to everyone."
         await req.private(text, [section(text)])
@@ -53,10 +56,6 @@ async def permissions(req: Request, cmd: grammar.Permissions) -> None:
 
 async def _check_groups_available(req: Request, groups: tuple[str, ...]) -> None:
     """User groups need a paid Slack plan; say so plainly instead of saving a rule that never matches."""
-    from slack_sdk.errors import SlackApiError
-
-    from bot.usecases.common import Stop
-
     try:
         await req.client.usergroups_users_list(usergroup=groups[0])
     except SlackApiError as error:
