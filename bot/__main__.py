@@ -69,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        # httpx logs every request at INFO, full URL included (assistant IDs, account slug): a line per
+        # Talkturo call, and CPU spent on it. The client logs its own calls at DEBUG, path template only.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         if args.command == "serve":
             serve(settings)

@@ -87,13 +87,23 @@ class Account:
 
 
 class TalkturoClient:
-    def __init__(self, http: httpx.AsyncClient | None = None, *, retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient | None = None,
+        *,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        """`transport`: what the client made here sends through (httpx's own pool when None)."""
         self._owns_http = http is None
         self._http = (
             http
             if http is not None
             else httpx.AsyncClient(
-                timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS, headers={"User-Agent": USER_AGENT}
+                timeout=DEFAULT_TIMEOUT,
+                limits=DEFAULT_LIMITS,
+                headers={"User-Agent": USER_AGENT},
+                transport=transport,
             )
         )
         self._retry = retry or RetryPolicy()
