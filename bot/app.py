@@ -20,10 +20,19 @@ from bot import listeners
 from bot.config import Settings, SettingsError
 from bot.context import Background, Services
 from bot.crypto import KeyError_, TokenCipher
+from bot.redact import hide_slack_tokens
 from bot.store import Store
 from bot.talkturo.client import TalkturoClient
+from bot.talkturo.transport import AiohttpTransport
 
 log = logging.getLogger("bot")
+
+# Work after the ack, at once at most: a `show` holds its slot for a Talkturo round trip (100 ms and more),
+# so 400 commands a second keep some 50-60 busy; 64 left no room and the backlog grew.
+BACKGROUND_LIMIT = 256
+# Open Talkturo connections at most: one per Background slot, plus the form submissions that call
+# Talkturo before their ack (each waits for a free connection beyond that).
+TALKTURO_CONNECTIONS = 320
 
 
 def cipher_for(settings: Settings) -> TokenCipher:
@@ -44,8 +53,8 @@ async def create_services(settings: Settings, *, talkturo: TalkturoClient | None
     return Services(
         settings=settings,
         store=Store.from_url(settings.redis_url, cipher_for(settings)),
-        talkturo=talkturo or TalkturoClient(),
-        background=Background(),
+        talkturo=talkturo or TalkturoClient(transport=AiohttpTransport(max_connections=TALKTURO_CONNECTIONS)),
+        background=Background(BACKGROUND_LIMIT),
         http=aiohttp.ClientSession(),
     )
 
@@ -57,6 +66,16 @@ async def close_services(services: Services) -> None:
     await services.http.close()
 
 
+def _slack_logger() -> logging.Logger:
+    """slack_sdk formats the full request and response for its debug log whenever its logger's *own*
+    level is NOTSET or DEBUG (`logger.level <= DEBUG`), then drops the text; a set level skips that.
+    Same logger as slack_sdk's default, so its records keep their name."""
+    logger = logging.getLogger("slack_sdk.web.async_base_client")
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logger.getEffectiveLevel())
+    return hide_slack_tokens(logger)  # at DEBUG it logs oauth.v2.access's answer, bot token and all
+
+
 def slack_client(services: Services, token: str | None = None) -> AsyncWebClient:
     """The client Bolt copies per request: one shared session, and retries Slack asks for (429)."""
     return AsyncWebClient(
@@ -64,6 +83,7 @@ def slack_client(services: Services, token: str | None = None) -> AsyncWebClient
         base_url=services.settings.slack_api_url,
         session=services.http,
         timeout=10,
+        logger=_slack_logger(),
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(),
             AsyncRateLimitErrorRetryHandler(max_retry_count=2),

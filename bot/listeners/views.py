@@ -15,7 +15,7 @@ from bot.permissions import Refusal
 from bot.store import StorageUnavailable
 from bot.ui.errors import explain
 from bot.ui.ids import Callback
-from bot.ui.modals import message_modal
+from bot.ui.modals import message_modal, read_metadata
 from bot.usecases import connection, create, edit, numbers
 
 Submit = Callable[[Request, dict[str, Any]], Awaitable[dict[str, Any] | None]]
@@ -39,7 +39,13 @@ def register(app: AsyncApp, services: Services) -> None:
             ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
         ) -> None:
             req = request_for(services, client, context, body)
+            opened_for = read_metadata(body["view"]).get("t")
             try:
+                if opened_for and opened_for != req.team_id and not context.is_enterprise_install:
+                    # Bolt names a submission's workspace after the installation that opened the form
+                    # (view.app_installed_team_id) and a command after the person's workspace; where they
+                    # differ (Slack Connect, one bot token), a form opened for one must not change the other.
+                    raise Refusal("This form was opened for another workspace; nothing was changed here.")
                 answer = await submit(req, body["view"])
             except Refusal as refusal:
                 answer = {"response_action": "update", "view": message_modal("Not allowed", str(refusal))}

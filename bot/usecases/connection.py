@@ -33,7 +33,7 @@ async def open_connect(req: Request) -> None:
     view = connect_modal(
         req.services.settings.talkturo_api_url,
         loaded.workspace.connection,
-        metadata(c=req.channel_id, r=req.response_url),
+        metadata(c=req.channel_id, r=req.response_url, t=req.team_id),
         token_preset=req.services.settings.talkturo_api_token is not None,
     )
     await req.client.views_open(trigger_id=req.trigger_id, view=view)

@@ -17,7 +17,7 @@ from bot.usecases.common import answering_errors, connected, remember
 async def open_create(req: Request, cmd: grammar.Create) -> None:
     loaded, _ = await connected(req, with_user=True)
     await require_change(req, loaded)
-    view = create_modal(cmd.name, cmd.template, metadata(c=req.channel_id, r=req.response_url))
+    view = create_modal(cmd.name, cmd.template, metadata(c=req.channel_id, r=req.response_url, t=req.team_id))
     await req.client.views_open(trigger_id=req.trigger_id, view=view)
 
 
