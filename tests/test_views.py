@@ -350,7 +350,7 @@ def test_error_sentences_fit_a_section(error: tk.TalkturoError) -> None:
 @pytest.mark.parametrize("notice", [None, "conflict"])
 def test_edit_modal(which: str, notice: str | None) -> None:
     assistant = ASSISTANTS[which]
-    text = conflict_notice([spec.label for spec in FIELDS]) if notice else None
+    text = conflict_notice(assistant, list(FIELDS)) if notice else None
     view = edit_modal(assistant, META, notice=text)
     check_modal(view)
     inputs = [b for b in view["blocks"] if b["type"] == "input"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from bot.ui.modals import (
     text_input,
     text_value,
 )
-from bot.ui.text import PLAIN_INPUT_LIMIT, escape, shorten
+from bot.ui.text import PLAIN_INPUT_LIMIT, escape, shorten, show_value
 
 NAME_MAX = 200
 BOOLEANS = tuple(spec for spec in FIELDS if spec.kind is Kind.BOOLEAN)
@@ -173,9 +174,34 @@ def same_value(current: Any, submitted: Any) -> bool:
     return bool(current == submitted)
 
 
-def conflict_notice(changed_labels: list[str]) -> str:
-    names = ", ".join(escape(label) for label in changed_labels) or "some settings"
+def _digest(value: Any) -> str:
+    return hashlib.blake2s(repr(value).encode(), digest_size=2).hexdigest()
+
+
+def fingerprint(assistant: Assistant) -> str:
+    """Four hex digits per field, in catalogue order: what the form showed, small enough for
+    private_metadata, so a later submission can tell which fields changed in Talkturo meanwhile."""
+    return "".join(_digest(assistant.value(spec.name)) for spec in FIELDS)
+
+
+def changed_since(assistant: Assistant, shown: str) -> list[FieldSpec]:
+    """The fields whose value in Talkturo is no longer the one the form was opened with (all of them
+    when the fingerprint is unreadable: better a needless warning than a silent overwrite)."""
+    now, then = _chunks(fingerprint(assistant)), _chunks(shown)
+    if len(then) != len(now):
+        return list(FIELDS)
+    return [spec for spec, a, b in zip(FIELDS, now, then, strict=True) if a != b]
+
+
+def _chunks(prints: str) -> list[str]:
+    return [prints[i : i + 4] for i in range(0, len(prints), 4)]
+
+
+def conflict_notice(assistant: Assistant, changed: list[FieldSpec]) -> str:
+    now = "\n".join(
+        f"• *{escape(spec.label)}* is now {show_value(assistant.value(spec.name))}" for spec in changed
+    )
     return (
-        f":warning: *Someone changed this assistant in Talkturo after you opened this form* ({names}). "
-        "The form now shows the current values; nothing was saved. Review and save again."
+        ":warning: *Someone changed this assistant in Talkturo after you opened this form.* "
+        f"Nothing was saved. Talkturo now has:\n{now}\nCheck these fields and save again."
     )

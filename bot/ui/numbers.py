@@ -43,16 +43,17 @@ def assign_modal(
         input_block(Block.ASSIGN_NUMBERS, "Phone numbers", element, optional=True),
     ]
     if assistant.inbound_enabled is False:
-        blocks.append(context(inbound_off_warning()))
+        blocks.append(context(inbound_off_warning(assistant)))
     return modal(
         Callback.ASSIGN, "Assign numbers", blocks, submit="Assign", private_metadata=private_metadata
     )
 
 
-def inbound_off_warning() -> str:
+def inbound_off_warning(assistant: Assistant) -> str:
+    command = f"/talkturo set {escape(assistant.id)} inbound=on"
     return (
         "Inbound calling is off for this assistant, so calls to these numbers will not reach it. "
-        "Turn it on with `/talkturo set <assistant> inbound=on` or in the edit form."
+        f"Turn it on with `{command}` or in the edit form."
     )
 
 

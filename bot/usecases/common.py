@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
@@ -16,6 +17,7 @@ from bot.talkturo.errors import TalkturoError
 from bot.talkturo.models import Assistant, PhoneNumber
 from bot.ui.connection import not_connected_text
 from bot.ui.errors import explain
+from bot.ui.modals import loading_modal, message_modal
 from bot.ui.text import escape
 
 log = logging.getLogger("bot.usecases")
@@ -86,6 +88,20 @@ async def remember(
             # it). Failing here would tell the person "nothing was changed" about a change that was made.
             log.warning("registry not refreshed for %s: storage unavailable", assistant.id)
     return entry
+
+
+async def modal_after_loading(
+    req: Request, title: str, build: Callable[[], Awaitable[dict[str, Any]]]
+) -> None:
+    """Open a loading modal at once (a trigger_id lives 3 s), then replace it with what `build`
+    makes once Talkturo has answered, or with the failure in plain words."""
+    opened = await req.client.views_open(trigger_id=req.trigger_id, view=loading_modal(title, "Loading…"))
+    view = opened["view"]
+    try:
+        form = await build()
+    except (TalkturoError, StorageUnavailable) as error:
+        form = message_modal(title, explain(error))
+    await req.client.views_update(view_id=view["id"], hash=view.get("hash"), view=form)
 
 
 async def answering_errors(req: Request, work: Awaitable[None]) -> None:

@@ -15,13 +15,21 @@ from bot.permissions import Refusal, require_change
 from bot.store import StorageUnavailable
 from bot.talkturo import errors as tk
 from bot.talkturo.models import Assistant
-from bot.ui.edit import conflict_notice, edit_modal, read_edit_form, same_value, too_long_for_input
+from bot.ui.edit import (
+    changed_since,
+    conflict_notice,
+    edit_modal,
+    fingerprint,
+    read_edit_form,
+    same_value,
+    too_long_for_input,
+)
 from bot.ui.errors import explain
 from bot.ui.ids import edit_block
 from bot.ui.modals import loading_modal, message_modal, metadata, read_metadata
 from bot.ui.notices import Notice, assistant_ref, field_changes
 from bot.ui.text import escape
-from bot.usecases.common import Stop, assistant_id, connected, remember
+from bot.usecases.common import Stop, assistant_id, connected, modal_after_loading, remember
 
 # Slack waits 3 s for the answer to a submission; past this the modal shows "Saving…" instead.
 SUBMIT_SECONDS = 2.5
@@ -32,29 +40,26 @@ def _edit_metadata(req: Request, assistant: Assistant) -> str:
         name for name in ("first_message", "system_prompt") if too_long_for_input(assistant.value(name))
     ]
     return metadata(
-        a=assistant.id, u=assistant.updated_at, c=req.channel_id, r=req.response_url, l=long_fields or None
+        a=assistant.id,
+        f=fingerprint(assistant),
+        c=req.channel_id,
+        r=req.response_url,
+        l=long_fields or None,
+        t=req.team_id,
     )
 
 
 async def open_edit(req: Request, ref: str) -> None:
-    """Open at once (the trigger lives 3 s), then fill the form when Talkturo has answered."""
     loaded, account = await connected(req, ref=ref, with_user=True)
     await require_change(req, loaded)
     wanted = assistant_id(loaded, ref)
-    opened = await req.client.views_open(
-        trigger_id=req.trigger_id, view=loading_modal("Edit assistant", "Loading…")
-    )
-    view = opened["view"]
-    try:
+
+    async def form() -> dict[str, Any]:
         assistant = await req.services.talkturo.get_assistant(account, wanted)
-    except (tk.TalkturoError, StorageUnavailable) as error:
-        await req.client.views_update(
-            view_id=view["id"], view=message_modal("Edit assistant", explain(error))
-        )
-        return
-    form = edit_modal(assistant, _edit_metadata(req, assistant))
-    await req.client.views_update(view_id=view["id"], hash=view.get("hash"), view=form)
-    await remember(req, assistant, loaded.entry)
+        await remember(req, assistant, loaded.entry)
+        return edit_modal(assistant, _edit_metadata(req, assistant))
+
+    await modal_after_loading(req, "Edit assistant", form)
 
 
 def changed_fields(current: Assistant, submitted: Mapping[str, Any]) -> dict[str, Any]:
@@ -103,8 +108,11 @@ async def _save(req: Request, meta: dict[str, Any], submitted: dict[str, Any]) -
         await require_change(req, loaded)
         talkturo = req.services.talkturo
         current = await talkturo.get_assistant(account, meta["a"])
-        if meta.get("u") != current.updated_at:
-            notice = conflict_notice(list(_differences(current, submitted)))
+        # Only fields changed in Talkturo meanwhile count: a number assigned since moves updated_at
+        # without touching the form, while a changed field would be overwritten with the old value.
+        upstream = changed_since(current, str(meta.get("f") or ""))
+        if upstream:
+            notice = conflict_notice(current, upstream)
             return {
                 "response_action": "update",
                 "view": edit_modal(current, _edit_metadata(req, current), notice=notice),
@@ -123,10 +131,6 @@ async def _save(req: Request, meta: dict[str, Any], submitted: dict[str, Any]) -
         _after_change(req, loaded.entry, current, after, list(changes), loaded.workspace.notify_channel)
     )
     return None
-
-
-def _differences(current: Assistant, submitted: Mapping[str, Any]) -> list[str]:
-    return [BY_NAME[name].label for name in changed_fields(current, submitted)]
 
 
 async def _after_change(

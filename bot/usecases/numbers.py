@@ -11,12 +11,10 @@ from bot import grammar
 from bot.context import Request
 from bot.permissions import require_change
 from bot.store import Loaded
-from bot.talkturo import errors as tk
 from bot.talkturo.client import Account
 from bot.talkturo.models import Assistant, PhoneNumber
-from bot.ui.errors import explain
 from bot.ui.ids import Block
-from bot.ui.modals import loading_modal, message_modal, metadata, read_metadata, selected_values
+from bot.ui.modals import metadata, read_metadata, selected_values
 from bot.ui.notices import Change, Notice, assistant_ref
 from bot.ui.numbers import (
     STATIC_SELECT_LIMIT,
@@ -27,7 +25,14 @@ from bot.ui.numbers import (
     unassign_confirm_blocks,
 )
 from bot.ui.text import escape
-from bot.usecases.common import Stop, answering_errors, assistant_id, connected, remember
+from bot.usecases.common import (
+    Stop,
+    answering_errors,
+    assistant_id,
+    connected,
+    modal_after_loading,
+    remember,
+)
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -93,7 +98,7 @@ async def _assign(
         else f"removed all numbers from {assistant_ref(assistant)}"
     )
     change = Change("Numbers", _phones(before, numbers), _phones(assigned, numbers))
-    warning = inbound_off_warning() if assigned and assistant.inbound_enabled is False else None
+    warning = inbound_off_warning(assistant) if assigned and assistant.inbound_enabled is False else None
     await req.announce(Notice(req.user_id, what, (change,), warning), loaded.workspace.notify_channel)
 
 
@@ -111,21 +116,13 @@ async def open_assign(req: Request, ref: str) -> None:
     loaded, account = await connected(req, ref=ref, with_user=True)
     await require_change(req, loaded)
     wanted = assistant_id(loaded, ref)
-    opened = await req.client.views_open(
-        trigger_id=req.trigger_id, view=loading_modal("Assign numbers", "Loading…")
-    )
-    view = opened["view"]
-    try:
+
+    async def form() -> dict[str, Any]:
         assistant, numbers = await _with_numbers(req, account, wanted)
-    except tk.TalkturoError as error:
-        await req.client.views_update(
-            view_id=view["id"], view=message_modal("Assign numbers", explain(error))
-        )
-        return
-    meta = metadata(a=assistant.id, c=req.channel_id, r=req.response_url)
-    await req.client.views_update(
-        view_id=view["id"], hash=view.get("hash"), view=assign_modal(assistant, numbers, meta)
-    )
+        meta = metadata(a=assistant.id, c=req.channel_id, r=req.response_url, t=req.team_id)
+        return assign_modal(assistant, numbers, meta)
+
+    await modal_after_loading(req, "Assign numbers", form)
 
 
 async def submit_assign(req: Request, view: dict[str, Any]) -> None:

@@ -252,10 +252,11 @@ def test_edit_conflict_warns_in_the_modal_and_saves_nothing(world: World) -> Non
     updated = ack["view"]
     notice = updated["blocks"][0]
     assert notice["block_id"] == "edit.notice"
-    assert notice["text"]["text"].startswith(
-        ":warning: *Someone changed this assistant in Talkturo after you opened this form* (LLM model"
+    assert notice["text"]["text"] == (
+        ":warning: *Someone changed this assistant in Talkturo after you opened this form.* "
+        "Nothing was saved. Talkturo now has:\n• *LLM model* is now gpt-4.1\n"
+        "Check these fields and save again."
     )
-    assert "nothing was saved" in notice["text"]["text"]
     assert _blocks(updated)["edit.model"]["element"]["initial_value"] == "gpt-4.1"  # current values
     assert world.patches(new_id) == []
     assert world.assistant(new_id)["temperature"] == 0.7
@@ -266,6 +267,17 @@ def test_edit_conflict_warns_in_the_modal_and_saves_nothing(world: World) -> Non
     assert world.ack(world.submit(resubmitted, {"edit.temperature": "0.3"})) == {}
     assert world.patches(new_id) == [{"accountSlug": world.slug, "temperature": 0.3}]
     assert world.assistant(new_id)["model"] == "gpt-4.1"
+
+
+def test_edit_after_an_unrelated_change_upstream_still_saves(world: World) -> None:
+    """Assigning a number moves updated_at but touches no field of the form: no conflict."""
+    world.connect()
+    new_id = world.create("Sales Agent")
+    view = _open_edit(world, new_id)
+    world.command(f"assign {new_id} {world.number_ids[0]}")
+    world.wait("chat.postMessage", where=lambda c: "assigned numbers" in text_of(c))
+    assert world.ack(world.submit(view, {"edit.temperature": "0.3"})) == {}
+    assert world.patches(new_id) == [{"accountSlug": world.slug, "temperature": 0.3}]
 
 
 def test_a_prompt_longer_than_an_input_holds_is_never_truncated(world: World) -> None:
