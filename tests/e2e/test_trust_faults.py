@@ -12,7 +12,7 @@ import pytest
 
 from bot.talkturo.client import RetryPolicy, TalkturoClient
 from bot.talkturo.transport import AiohttpTransport
-from tests.e2e.trust import quiet, writes
+from tests.e2e.trust import quiet, with_sales_agent, writes
 from tests.e2e.world import ADMIN, CHANNEL, World, running_world, text_of
 from tests.support.servers import RedisServer
 
@@ -50,13 +50,7 @@ def world_server(redis_server: RedisServer) -> Iterator[World]:
 
 @pytest.fixture
 def ready(world: World) -> Iterator[World]:
-    """Connected, with an assistant called Sales Agent; faults and counts start clean."""
-    world.connect()
-    world.create("Sales Agent")
-    quiet(world, 0.05)
-    world.fake.clear()
-    world.sandbox.reset()
-    yield world
+    yield with_sales_agent(world)
     world.sandbox.reset()
     world.fake.clear_failures()
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from bot.grammar import SUBCOMMANDS
 from bot.slackfake import SignedRequest, SlackRequests
 from bot.ui.ids import Action
-from tests.e2e.trust import ack_text, quiet, redis_dump, talkturo_calls, writes
+from tests.e2e.trust import ack_text, quiet, redis_dump, talkturo_calls, with_sales_agent, writes
 from tests.e2e.world import ADMIN, CHANNEL, MEMBER, SIGNING_SECRET, World, text_of
 from tests.test_bad_inputs import CATALOGUE, check_message
 from tests.test_grammar import BAD as GRAMMAR_BAD
@@ -91,12 +91,7 @@ def forged_like(signer: SlackRequests, real: SignedRequest) -> SignedRequest:
 
 @pytest.fixture
 def connected(world: World) -> Iterator[World]:
-    world.connect()
-    world.create("Sales Agent")
-    quiet(world, 0.05)
-    world.fake.clear()
-    world.sandbox.reset()
-    yield world
+    yield with_sales_agent(world)
 
 
 def test_forged_unsigned_and_stale_requests_are_refused_without_side_effects(connected: World) -> None:

@@ -73,3 +73,13 @@ def redis_dump(url: str) -> dict[str, Any]:
         return dump
     finally:
         client.close()
+
+
+def with_sales_agent(world: World) -> World:
+    """Connected, with an assistant called Sales Agent; recorded calls and sandbox faults start clean."""
+    world.connect()
+    world.create("Sales Agent")
+    quiet(world, 0.05)
+    world.fake.clear()
+    world.sandbox.reset()
+    return world
