@@ -26,6 +26,10 @@ log = logging.getLogger("bot.store")
 T = TypeVar("T")
 
 USER_CACHE_SECONDS = 300
+# Events API deliveries are claimed here, not under their workspace: event IDs are unique across
+# workspaces, and the claim of an `app_uninstalled` event must outlive the wipe of its workspace, or
+# Slack's redelivery of that event would wipe a workspace reinstalled in between.
+EVENTS_SCOPE = "events"
 
 
 class StorageUnavailable(Exception):
@@ -297,10 +301,6 @@ class Store:
         )
         return bool(result)
 
-    async def release(self, team_id: str, key: str) -> None:
-        """Give a claim back after a failure that changed nothing, so the user may try again."""
-        await self._run("release", lambda: self._redis.delete(_key(team_id, "once", key)))
-
     async def cache_user(self, team_id: str, user_id: str, info: Mapping[str, Any]) -> None:
         raw = json.dumps(dict(info), separators=(",", ":"))
         await self._run(
@@ -314,12 +314,7 @@ class Store:
         async def wipe() -> int:
             deleted = 0
             pattern = _key(team_id, "*").replace("{", "\\{").replace("}", "\\}")
-            # Exactly-once claims stay (they hold no data and expire): wiping the claim of the uninstall
-            # event itself would let Slack's redelivery of that event wipe the workspace a second time.
-            claims = _key(team_id, "once", "").encode()
             async for key in self._redis.scan_iter(match=pattern, count=500):
-                if key.startswith(claims):
-                    continue
                 deleted += int(await self._redis.delete(key))
             return deleted
 

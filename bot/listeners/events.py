@@ -11,6 +11,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
 from bot.context import Services
+from bot.store import EVENTS_SCOPE
 
 log = logging.getLogger("bot.events")
 
@@ -21,10 +22,13 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> BoltResponse | None:
         # Slack redelivers an event it thinks failed (X-Slack-Retry-Num); the first delivery wins.
         event_id = body.get("event_id")
-        if body.get("type") == "event_callback" and event_id:
-            team = context.team_id or context.enterprise_id or "-"
-            if not await services.store.claim(team, f"event:{event_id}"):
-                return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
+        redelivered = (
+            body.get("type") == "event_callback"
+            and event_id
+            and not await services.store.claim(EVENTS_SCOPE, f"event:{event_id}")
+        )
+        if redelivered:
+            return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
         await next()
         return None
 
