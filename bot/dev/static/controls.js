@@ -8,6 +8,18 @@ import { plainText, textObject } from "./mrkdwn.js";
 let sequence = 0;
 const nextId = (prefix) => `${prefix}-${++sequence}`;
 
+// A control whose state is its node's `value` (selects, date and time inputs).
+function valueControl(node) {
+  return {
+    node,
+    id: node.id,
+    get: () => node.value || null,
+    set: (value) => { node.value = value ?? ""; },
+    focus: () => node.focus(),
+    isEmpty: () => !node.value,
+  };
+}
+
 function placeholderOf(element, fallback) {
   return element.placeholder ? plainText(element.placeholder) : fallback;
 }
@@ -61,14 +73,7 @@ function staticSelect(element) {
   node.append(empty);
   optionNodes(node, element);
   node.value = element.initial_option?.value ?? "";
-  return {
-    node,
-    id: node.id,
-    get: () => node.value || null,
-    set: (value) => { node.value = value ?? ""; },
-    focus: () => node.focus(),
-    isEmpty: () => !node.value,
-  };
+  return valueControl(node);
 }
 
 function localMatches(element, query) {
@@ -235,14 +240,7 @@ function dateTime(element, type, initial) {
   node.id = nextId(type);
   node.type = type;
   node.value = initial ?? "";
-  return {
-    node,
-    id: node.id,
-    get: () => node.value || null,
-    set: (value) => { node.value = value ?? ""; },
-    focus: () => node.focus(),
-    isEmpty: () => !node.value,
-  };
+  return valueControl(node);
 }
 
 // The control for a stateful element, or null when the element keeps no state (buttons, images).
