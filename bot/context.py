@@ -49,10 +49,6 @@ class Background:
             except Exception:
                 log.exception("background work failed")
 
-    @property
-    def pending(self) -> int:
-        return len(self._tasks)
-
     async def drain(self, seconds: float = 10.0) -> None:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=seconds)

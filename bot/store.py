@@ -214,10 +214,6 @@ class Store:
             user = json.loads(raw_user) if raw_user else None
         return Loaded(workspace, assistant_id, entry, user)
 
-    async def entry(self, team_id: str, assistant_id: str) -> RegistryEntry | None:
-        raw = await self._run("entry", lambda: self._redis.hget(_key(team_id, "assistants"), assistant_id))
-        return RegistryEntry.from_json(raw) if raw else None
-
     async def registry(self, team_id: str) -> list[RegistryEntry]:
         raw = await self._run("registry", lambda: self._redis.hgetall(_key(team_id, "assistants")))
         entries = [RegistryEntry.from_json(value) for value in raw.values()]
